@@ -1,0 +1,160 @@
+/* The container init: runs in the new namespaces, builds the container's
+ * world, waits for `start` (or for `run`'s go), then execs the user's
+ * process. Errors travel to the runtime over the sync socket. */
+#include "create_internal.h"
+#include "hooks.h"
+#include "process.h"
+#include "rootfs.h"
+#include "sync.h"
+#include "base/fileio.h"
+#include "base/path.h"
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+static int set_sysctls(const oci_linux *l, cella_error **err)
+{
+        for (size_t i = 0; i < l->n_sysctl; i++) {
+                const char *key = l->sysctl[i].key;
+                if (strchr(key, '/') || strstr(key, ".."))
+                        return err_setx(err, EINVAL, "linux.sysctl: invalid name \"%s\"", key);
+                char path[512];
+                int n = snprintf(path, sizeof(path), "/proc/sys/%s", key);
+                if (n >= (int)sizeof(path))
+                        return err_setx(err, ENAMETOOLONG, "linux.sysctl: name too long");
+                for (char *p = path + 10; *p; p++)
+                        if (*p == '.')
+                                *p = '/';
+                int r = write_str_at(AT_FDCWD, path, l->sysctl[i].value);
+                if (r < 0)
+                        return err_set(err, -r, "linux.sysctl: set %s=%s", key, l->sysctl[i].value);
+        }
+        return 0;
+}
+
+static int set_names(const oci_config *cfg, int flags, cella_error **err)
+{
+        if (cfg->hostname && *cfg->hostname) {
+                if (!(flags & CLONE_NEWUTS))
+                        return err_setx(err, EINVAL, "hostname: setting it needs a new uts namespace");
+                if (sethostname(cfg->hostname, strlen(cfg->hostname)) < 0)
+                        return err_set(err, errno, "hostname \"%s\"", cfg->hostname);
+        }
+        if (cfg->domainname && *cfg->domainname) {
+                if (!(flags & CLONE_NEWUTS))
+                        return err_setx(err, EINVAL, "domainname: setting it needs a new uts namespace");
+                if (setdomainname(cfg->domainname, strlen(cfg->domainname)) < 0)
+                        return err_set(err, errno, "domainname \"%s\"", cfg->domainname);
+        }
+        return 0;
+}
+
+static int wait_for_start(struct rt_create_ctx *c, cella_error **err)
+{
+        if (c->run_mode)
+                return rt_sync_recv(c->sync_child, SYNC_GO, NULL, err);
+        /* Blocks until `start` opens the fifo for reading. */
+        char p[PROC_FD_PATH_MAX];
+        path_proc_fd(c->fifo_fd, p);
+        int fd = RETRY_EINTR(open(p, O_WRONLY | O_CLOEXEC));
+        if (fd < 0)
+                return err_set(err, errno, "open the exec fifo");
+        int r = fd_write_all(fd, "0", 1);
+        close(fd);
+        close(c->fifo_fd);
+        return r < 0 ? err_set(err, -r, "write the exec fifo") : 0;
+}
+
+static int setup(struct rt_create_ctx *c, char **ret_exec, cella_error **err)
+{
+        const oci_config *cfg = c->cfg;
+        const oci_process *p = &cfg->process;
+        int r;
+        if (c->wait_maps) {
+                r = rt_sync_recv(c->sync_child, SYNC_USERMAP_ACK, NULL, err);
+                if (r < 0)
+                        return r;
+                if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+                        return err_set(err, errno, "become root in the user namespace");
+        }
+        bool mntns = false;
+        for (size_t i = 0; i < cfg->linux_.n_namespaces; i++)
+                if (cfg->linux_.namespaces[i].type == OCI_NS_MOUNT)
+                        mntns = true;
+        if (!mntns)
+                return err_setx(err, EINVAL, "linux.namespaces: a mount namespace is required");
+        r = set_names(cfg, c->clone_flags, err);
+        if (r < 0)
+                return r;
+        r = rt_rootfs_prepare(cfg, c->rootfs, c->userns, err);
+        if (r < 0)
+                return r;
+        if (c->need_hook_sync) {
+                int pid = 0;
+                rt_sync_send(c->sync_child, SYNC_HOOKS_PLS, 0, NULL);
+                r = rt_sync_recv(c->sync_child, SYNC_HOOKS_ACK, &pid, err);
+                if (r < 0)
+                        return r;
+                if (cfg->hooks.n[OCI_HOOK_CREATE_CONTAINER]) {
+                        _cleanup_free_ char *state = rt_hook_state(c, "created", pid);
+                        r = rt_hooks_run(&cfg->hooks, OCI_HOOK_CREATE_CONTAINER, state, err);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        r = rt_rootfs_pivot(c->rootfs, c->opts->no_pivot, err);
+        if (r < 0)
+                return r;
+        r = rt_rootfs_finalize(cfg, err);
+        if (r < 0)
+                return r;
+        r = set_sysctls(&cfg->linux_, err);
+        if (r < 0)
+                return r;
+        if (p->terminal) {
+                if (c->console_sock < 0)
+                        return err_setx(err, EINVAL, "process.terminal needs --console-socket");
+                r = rt_process_console(p, c->console_sock, true, err);
+                close(c->console_sock);
+                if (r < 0)
+                        return r;
+        }
+        r = rt_process_limits(p, err);
+        if (r < 0)
+                return r;
+        r = rt_process_find_exec(p, ret_exec, err);
+        if (r < 0)
+                return r;
+        return rt_process_confine(p, c->seccomp.insns ? &c->seccomp : NULL, c->sync_child, err);
+}
+
+void rt_init_main(struct rt_create_ctx *c)
+{
+        cella_error *err = NULL;
+        char *exec_path = NULL;
+        if (setup(c, &exec_path, &err) < 0)
+                goto fail;
+        if (!c->run_mode)
+                prctl(PR_SET_PDEATHSIG, 0);
+        rt_sync_send(c->sync_child, SYNC_READY, 0, NULL);
+        if (wait_for_start(c, &err) < 0)
+                goto fail;
+        if (c->cfg->hooks.n[OCI_HOOK_START_CONTAINER]) {
+                _cleanup_free_ char *state = rt_hook_state(c, "created", getpid());
+                if (rt_hooks_run(&c->cfg->hooks, OCI_HOOK_START_CONTAINER, state, &err) < 0)
+                        goto fail_late;
+        }
+        close(c->sync_child);
+        rt_process_exec(&c->cfg->process, exec_path, &err);
+fail_late:
+        /* The runtime is gone (create has returned): say it on our stderr. */
+        if (err && err->msg) {
+                dprintf(STDERR_FILENO, "cella-runtime: %s\n", err->msg);
+        }
+        _exit(127);
+fail:
+        rt_sync_send_error(c->sync_child, err);
+        _exit(1);
+}
