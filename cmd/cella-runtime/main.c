@@ -123,7 +123,7 @@ int main(int argc, char **argv)
                 if (streq(verbs[i].name, verb)) {
                         int vargc = argc - optind;
                         char **vargv = argv + optind;
-                        optind = 1;
+                        optind = 0; /* 0: glibc re-initialises getopt (permutation mode too) */
                         log_debug("%s", verb);
                         return verbs[i].fn(&c, vargc, vargv);
                 }
