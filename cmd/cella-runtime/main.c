@@ -1,6 +1,7 @@
 /* cella-runtime: an OCI runtime command line, a drop-in for runc and crun. */
 #include "cmd.h"
 #include "base/log.h"
+#include "runtime/sealed_exe.h"
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -119,6 +120,14 @@ int main(int argc, char **argv)
                 return 1;
         }
         const char *verb = argv[optind];
+        /* Verbs that put a process into a container run from a sealed copy
+         * of this binary (see sealed_exe.h). */
+        if (streq(verb, "create") || streq(verb, "run") || streq(verb, "exec")) {
+                int r = rt_reexec_sealed(argv);
+                if (r < 0)
+                        log_warn("cannot re-exec from a sealed copy (%s): the container could reach this binary",
+                                 strerror(-r));
+        }
         for (size_t i = 0; i < ARRAY_SIZE(verbs); i++) {
                 if (streq(verbs[i].name, verb)) {
                         int vargc = argc - optind;

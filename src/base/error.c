@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+__attribute__((format(printf, 4, 0)))
 static int set(cella_error **err, int code, int with_strerror, const char *fmt, va_list ap)
 {
         int ret = code > 0 ? -code : -EINVAL;

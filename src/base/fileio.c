@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 int fd_write_all(int fd, const void *buf, size_t len)
 {
@@ -190,4 +191,26 @@ int rm_rf_at(int dirfd, const char *path)
         if (unlinkat(dirfd, path, AT_REMOVEDIR) < 0 && r == 0)
                 r = NEG_ERRNO();
         return r;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+        return (*(const int *)a > *(const int *)b) - (*(const int *)a < *(const int *)b);
+}
+
+void fd_close_all_except(const int *keep, size_t n)
+{
+        int sorted[16];
+        size_t k = 0;
+        for (size_t i = 0; i < n && k < ARRAY_SIZE(sorted); i++)
+                if (keep[i] > 2)
+                        sorted[k++] = keep[i];
+        qsort(sorted, k, sizeof(int), cmp_int);
+        unsigned from = 3;
+        for (size_t i = 0; i < k; i++) {
+                if ((unsigned)sorted[i] > from)
+                        syscall(SYS_close_range, from, (unsigned)sorted[i] - 1, 0);
+                from = (unsigned)sorted[i] + 1;
+        }
+        syscall(SYS_close_range, from, ~0U, 0);
 }

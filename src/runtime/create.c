@@ -86,14 +86,11 @@ static bool any_hook(const oci_hooks *h, enum oci_hook_kind a, enum oci_hook_kin
         return h->n[a] || h->n[b] || h->n[d];
 }
 
-/* Forward the seccomp listener fd to linux.seccomp.listenerPath. */
-static int forward_listener(struct rt_create_ctx *c, cella_error **err)
+/* Forward the seccomp listener fd to linux.seccomp.listenerPath, with the
+ * container process state the runtime-spec defines. */
+static int forward_listener(struct rt_create_ctx *c, int fd, cella_error **err)
 {
-        int fd = fd_recv(c->sync_parent);
-        if (fd < 0)
-                return err_set(err, -fd, "receive the seccomp listener");
         _cleanup_free_ char *state = rt_hook_state(c, "creating", c->pid);
-        /* containerProcessState: the fds array names the one we pass. */
         json_t *j = json_pack("{s:s, s:[s], s:i, s:s?}", "ociVersion", "1.2.0", "fds", "seccompFd",
                               "pid", (int)c->pid, "metadata", c->cfg->linux_.seccomp.listener_metadata);
         json_t *st = NULL;
@@ -101,9 +98,9 @@ static int forward_listener(struct rt_create_ctx *c, cella_error **err)
         json_object_set_new(j, "state", st ? st : json_object());
         _cleanup_free_ char *text = json_dumps(j, JSON_COMPACT);
         json_decref(j);
-        int r = rt_seccomp_send_listener(c->cfg->linux_.seccomp.listener_path, fd, text, err);
-        close(fd);
-        return r;
+        if (!c->cfg->linux_.seccomp.listener_path)
+                return err_setx(err, EINVAL, "linux.seccomp: a notify rule needs linux.seccomp.listenerPath");
+        return rt_seccomp_send_listener(c->cfg->linux_.seccomp.listener_path, fd, text, err);
 }
 
 /* Parent side of the init's setup protocol, up to SYNC_READY. */
@@ -124,17 +121,20 @@ static int drive_init(struct rt_create_ctx *c, cella_error **err)
                 rt_sync_send(c->sync_parent, SYNC_HOOKS_ACK, c->pid, NULL);
         }
         for (;;) {
-                int v = 0;
+                int v = 0, fd = -1;
                 cella_error *e2 = NULL;
-                r = rt_sync_recv(c->sync_parent, SYNC_READY, &v, &e2);
-                if (r == -EBADMSG && c->cfg->linux_.seccomp.listener_path) {
+                r = rt_sync_recv_fd(c->sync_parent, SYNC_READY, &v, &fd, &e2);
+                if (r == -EBADMSG && fd >= 0) {
+                        /* SYNC_SECCOMP_FD: the init's seccomp listener. */
                         err_free(e2);
-                        /* The init announced its seccomp listener: the fd follows. */
-                        r = forward_listener(c, err);
+                        r = forward_listener(c, fd, err);
+                        close(fd);
                         if (r < 0)
                                 return r;
                         continue;
                 }
+                if (fd >= 0)
+                        close(fd);
                 if (r < 0) {
                         if (err) {
                                 err_free(*err);
@@ -295,30 +295,28 @@ int rt_create(const rt_opts *o, const char *id, const char *bundle, cella_error 
         return r;
 }
 
-static int forward_signals_and_wait(pid_t pid, int *ret_exit)
+/* Called with every signal blocked: reap the init (checking first, so a
+ * SIGCHLD that came before we waited is not lost) and pass any other
+ * signal on to it. */
+static void forward_signals_and_wait(pid_t pid, const sigset_t *all, int *ret_exit)
 {
-        /* Signals to the runtime go to the container's init. */
-        sigset_t all, old;
-        sigfillset(&all);
-        sigprocmask(SIG_BLOCK, &all, &old);
         for (;;) {
-                siginfo_t si;
-                int sig = sigwaitinfo(&all, &si);
-                if (sig < 0)
-                        continue;
-                if (sig != SIGCHLD) {
-                        kill(pid, sig);
-                        continue;
-                }
                 int status;
                 pid_t w;
                 while ((w = waitpid(-1, &status, WNOHANG)) > 0) {
                         if (w != pid)
                                 continue;
-                        sigprocmask(SIG_SETMASK, &old, NULL);
                         *ret_exit = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-                        return 0;
+                        return;
                 }
+                if (w < 0 && errno == ECHILD) {
+                        *ret_exit = 255;
+                        return;
+                }
+                siginfo_t si;
+                int sig = sigwaitinfo(all, &si);
+                if (sig > 0 && sig != SIGCHLD)
+                        kill(pid, sig);
         }
 }
 
@@ -351,11 +349,9 @@ int rt_run(const rt_opts *o, const char *id, const char *bundle, int *ret_exit, 
                         log_warn("%s", e2->msg);
                 err_free(e2);
         }
+        forward_signals_and_wait(c.pid, &all, ret_exit);
         sigprocmask(SIG_SETMASK, &old, NULL);
-        forward_signals_and_wait(c.pid, ret_exit);
-        pid_t saved = c.pid;
         c.pid = 0;
-        (void)saved;
         ctx_clear(&c);
         if (!o->keep)
                 return rt_delete(o, id, true, err);

@@ -24,6 +24,9 @@ struct rt_create_ctx {
         int fifo_fd;                    /* O_PATH exec fifo, or -1 for run */
         bool userns;                    /* in a user namespace (new or joined) */
         bool wait_maps;                 /* init waits for its uid/gid maps */
+        bool defer_cgroupns;            /* init unshares its cgroup ns once it is in every hierarchy */
+        bool new_timens;                /* init unshares the time ns (offsets apply from execve) */
+        pid_t host_pid;                 /* the init's pid in the runtime's pid namespace */
         bool run_mode;                  /* run: no fifo; wait for SYNC_GO */
         bool need_hook_sync;            /* prestart/createRuntime/createContainer hooks */
         int clone_flags;                /* namespaces to create */

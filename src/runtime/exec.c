@@ -98,6 +98,9 @@ static _noreturn_ void child_main(struct exec_child *x)
 {
         cella_error *err = NULL;
         _cleanup_free_ char *path = NULL;
+        /* Only what we need crosses into the container (CVE-2024-21626). */
+        const int keep[] = { x->pidfd, x->root_fd, x->sync, x->console };
+        fd_close_all_except(keep, ARRAY_SIZE(keep));
         int others = x->flags & ~CLONE_NEWPID;
         if (others && setns(x->pidfd, others) < 0) {
                 err_set(&err, errno, "join the container's namespaces");
@@ -108,6 +111,8 @@ static _noreturn_ void child_main(struct exec_child *x)
                 err_set(&err, errno, "enter the container's root");
                 goto fail;
         }
+        close(x->root_fd);
+        close(x->pidfd);
         if (x->proc->terminal) {
                 if (x->console < 0) {
                         err_setx(&err, EINVAL, "process.terminal needs --console-socket");

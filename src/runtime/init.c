@@ -9,6 +9,7 @@
 #include "base/fileio.h"
 #include "base/path.h"
 #include <fcntl.h>
+#include <stdlib.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
@@ -51,20 +52,54 @@ static int set_names(const oci_config *cfg, int flags, cella_error **err)
         return 0;
 }
 
-static int wait_for_start(struct rt_create_ctx *c, cella_error **err)
+/* Offsets must be written before any process lives in the namespace; the
+ * init itself moves into it at execve. */
+static int enter_time_namespace(const oci_linux *l, cella_error **err)
 {
+        if (unshare(CLONE_NEWTIME) < 0)
+                return err_set(err, errno, "create time namespace");
+        if (!l->has_time_offsets)
+                return 0;
+        char buf[128];
+        int n = snprintf(buf, sizeof(buf), "monotonic %lld %u\nboottime %lld %u\n",
+                         (long long)l->monotonic_secs, l->monotonic_nanosecs,
+                         (long long)l->boottime_secs, l->boottime_nanosecs);
+        int r = write_file_at(AT_FDCWD, "/proc/self/timens_offsets", buf, n, 0, 0);
+        if (r < 0)
+                return err_set(err, -r, "linux.timeOffsets: write /proc/self/timens_offsets");
+        return 0;
+}
+
+/* Blocks until `start` (or run's go). For start, the exec fifo stays open
+ * (close-on-exec) after our status byte, so `start` sees EOF exactly when
+ * the user's process has replaced us. Returns the fifo fd (or -1). */
+static int wait_for_start(struct rt_create_ctx *c, int *ret_fifo, cella_error **err)
+{
+        *ret_fifo = -1;
         if (c->run_mode)
                 return rt_sync_recv(c->sync_child, SYNC_GO, NULL, err);
-        /* Blocks until `start` opens the fifo for reading. */
         char p[PROC_FD_PATH_MAX];
         path_proc_fd(c->fifo_fd, p);
         int fd = RETRY_EINTR(open(p, O_WRONLY | O_CLOEXEC));
         if (fd < 0)
                 return err_set(err, errno, "open the exec fifo");
-        int r = fd_write_all(fd, "0", 1);
-        close(fd);
         close(c->fifo_fd);
-        return r < 0 ? err_set(err, -r, "write the exec fifo") : 0;
+        *ret_fifo = fd;
+        return 0;
+}
+
+/* Tell `start` how startContainer went: "0", or "1" and the error. */
+static void report_start(int fifo, const cella_error *err)
+{
+        if (fifo < 0)
+                return;
+        if (!err) {
+                fd_write_all(fifo, "0", 1);
+                return;
+        }
+        char buf[1024];
+        int n = snprintf(buf, sizeof(buf), "1%s", err->msg ? err->msg : "startContainer hook failed");
+        fd_write_all(fifo, buf, n < (int)sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }
 
 static int setup(struct rt_create_ctx *c, char **ret_exec, cella_error **err)
@@ -72,12 +107,24 @@ static int setup(struct rt_create_ctx *c, char **ret_exec, cella_error **err)
         const oci_config *cfg = c->cfg;
         const oci_process *p = &cfg->process;
         int r;
-        if (c->wait_maps) {
-                r = rt_sync_recv(c->sync_child, SYNC_USERMAP_ACK, NULL, err);
+        if (c->wait_maps || c->defer_cgroupns) {
+                r = rt_sync_recv(c->sync_child, SYNC_SETUP_ACK, NULL, err);
                 if (r < 0)
                         return r;
-                if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
-                        return err_set(err, errno, "become root in the user namespace");
+        }
+        if (c->wait_maps && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+                return err_set(err, errno, "become root in the user namespace");
+        if (c->defer_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
+                return err_set(err, errno, "create cgroup namespace");
+        /* Our pid as the runtime sees it, for the hooks' state: the host's
+         * /proc is still mounted here. */
+        char self[32];
+        ssize_t n = readlink("/proc/self", self, sizeof(self) - 1);
+        c->host_pid = n > 0 ? (self[n] = '\0', atoi(self)) : getpid();
+        if (c->new_timens) {
+                r = enter_time_namespace(&cfg->linux_, err);
+                if (r < 0)
+                        return r;
         }
         bool mntns = false;
         for (size_t i = 0; i < cfg->linux_.n_namespaces; i++)
@@ -92,13 +139,12 @@ static int setup(struct rt_create_ctx *c, char **ret_exec, cella_error **err)
         if (r < 0)
                 return r;
         if (c->need_hook_sync) {
-                int pid = 0;
                 rt_sync_send(c->sync_child, SYNC_HOOKS_PLS, 0, NULL);
-                r = rt_sync_recv(c->sync_child, SYNC_HOOKS_ACK, &pid, err);
+                r = rt_sync_recv(c->sync_child, SYNC_HOOKS_ACK, NULL, err);
                 if (r < 0)
                         return r;
                 if (cfg->hooks.n[OCI_HOOK_CREATE_CONTAINER]) {
-                        _cleanup_free_ char *state = rt_hook_state(c, "created", pid);
+                        _cleanup_free_ char *state = rt_hook_state(c, "created", c->host_pid);
                         r = rt_hooks_run(&cfg->hooks, OCI_HOOK_CREATE_CONTAINER, state, err);
                         if (r < 0)
                                 return r;
@@ -134,25 +180,32 @@ void rt_init_main(struct rt_create_ctx *c)
 {
         cella_error *err = NULL;
         char *exec_path = NULL;
+        int fifo = -1;
+        /* Nothing of the runtime's or its caller's reaches the container. */
+        const int keep[] = { c->sync_child, c->fifo_fd, c->console_sock };
+        fd_close_all_except(keep, ARRAY_SIZE(keep));
+        c->root_fd = -1;
         if (setup(c, &exec_path, &err) < 0)
                 goto fail;
         if (!c->run_mode)
                 prctl(PR_SET_PDEATHSIG, 0);
         rt_sync_send(c->sync_child, SYNC_READY, 0, NULL);
-        if (wait_for_start(c, &err) < 0)
-                goto fail;
+        if (wait_for_start(c, &fifo, &err) < 0)
+                goto fail_late;
         if (c->cfg->hooks.n[OCI_HOOK_START_CONTAINER]) {
-                _cleanup_free_ char *state = rt_hook_state(c, "created", getpid());
-                if (rt_hooks_run(&c->cfg->hooks, OCI_HOOK_START_CONTAINER, state, &err) < 0)
+                _cleanup_free_ char *state = rt_hook_state(c, "created", c->host_pid);
+                if (rt_hooks_run(&c->cfg->hooks, OCI_HOOK_START_CONTAINER, state, &err) < 0) {
+                        report_start(fifo, err);
                         goto fail_late;
+                }
         }
+        report_start(fifo, NULL);
         close(c->sync_child);
         rt_process_exec(&c->cfg->process, exec_path, &err);
 fail_late:
-        /* The runtime is gone (create has returned): say it on our stderr. */
-        if (err && err->msg) {
+        /* create has returned: say it on our stderr. */
+        if (err && err->msg)
                 dprintf(STDERR_FILENO, "cella-runtime: %s\n", err->msg);
-        }
         _exit(127);
 fail:
         rt_sync_send_error(c->sync_child, err);

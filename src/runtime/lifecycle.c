@@ -112,20 +112,36 @@ int rt_start(const rt_opts *o, const char *id, cella_error **err)
         _cleanup_close_ int fd = openat(l.root_fd, fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
         if (fd < 0)
                 return err_set(err, errno, "cannot start container \"%s\": open exec fifo", id);
-        /* Wait for the init's byte; give up if the init dies meanwhile. */
+        /* The init writes "0" once startContainer hooks ran (or "1" and an
+         * error), then execs; its end of the fifo closes at execve, so EOF
+         * means the user's process runs. Give up if the init dies first. */
+        char buf[1024];
+        size_t got = 0;
         for (;;) {
                 struct pollfd p = { .fd = fd, .events = POLLIN };
                 int n = RETRY_EINTR(poll(&p, 1, 100));
                 if (n > 0) {
-                        char b;
-                        ssize_t k = read(fd, &b, 1);
-                        if (k == 1)
-                                break;
-                        if (k < 0 && errno == EAGAIN)
+                        ssize_t k = read(fd, buf + got, sizeof(buf) - 1 - got);
+                        if (k > 0) {
+                                got += k;
                                 continue;
+                        }
+                        if (k == 0 && got > 0)
+                                break;
+                        if (k < 0 && errno != EAGAIN)
+                                break;
                 }
-                if (!init_alive(l.st))
+                if (!init_alive(l.st)) {
+                        if (got > 0)
+                                break;
                         return err_setx(err, ESRCH, "cannot start container \"%s\": its init exited", id);
+                }
+        }
+        buf[got] = '\0';
+        if (got == 0 || buf[0] != '0') {
+                unlinkat(l.root_fd, fifo, 0);
+                return err_setx(err, EIO, "cannot start container \"%s\": %s", id,
+                                got > 1 ? buf + 1 : "its init exited before exec");
         }
         unlinkat(l.root_fd, fifo, 0);
         l.st->started = true;

@@ -1,6 +1,7 @@
 #include "process.h"
 #include "caps.h"
 #include "rootfs.h"
+#include "sync.h"
 #include "base/fdpass.h"
 #include "base/fileio.h"
 #include <fcntl.h>
@@ -136,7 +137,7 @@ static int install_seccomp(const rt_seccomp_prog *s, int sync_fd, cella_error **
         if (r < 0)
                 return r;
         if (listener >= 0) {
-                r = fd_send(sync_fd, listener);
+                r = rt_sync_send_fd(sync_fd, SYNC_SECCOMP_FD, listener);
                 close(listener);
                 if (r < 0)
                         return err_set(err, -r, "send the seccomp listener to the runtime");

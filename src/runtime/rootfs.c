@@ -36,13 +36,29 @@ static int set_recursive_ro(int fd, const char *dest, cella_error **err)
         return 0;
 }
 
-static int mount_bind(const oci_mount *m, const char *target, int fd, cella_error **err)
+/* An fd opened before mounting still names the covered directory: reopen
+ * the destination to reach the new mount. */
+static int reopen_target(int root_fd, const oci_mount *m, char target[PROC_FD_PATH_MAX], cella_error **err)
+{
+        int fd = path_open_in_root(root_fd, m->destination, O_PATH, 0);
+        if (fd < 0)
+                return err_set(err, -fd, "mount %s: reopen after mounting", m->destination);
+        path_proc_fd(fd, target);
+        return fd;
+}
+
+static int mount_bind(const oci_mount *m, int root_fd, const char *target, cella_error **err)
 {
         if (!m->source)
                 return err_setx(err, EINVAL, "mount %s: bind mount without a source", m->destination);
         unsigned long f = MS_BIND | (m->recursive ? MS_REC : 0);
         if (mount(m->source, target, NULL, f, NULL) < 0)
                 return err_set(err, errno, "mount %s on %s", m->source, m->destination);
+        char mounted[PROC_FD_PATH_MAX];
+        _cleanup_close_ int fd = reopen_target(root_fd, m, mounted, err);
+        if (fd < 0)
+                return fd;
+        target = mounted;
         unsigned long want = m->flags & ~(MS_BIND | MS_REC);
         if (want || m->clear_flags) {
                 unsigned long keep = locked_flags(target) & ~m->clear_flags;
@@ -159,16 +175,19 @@ static int do_mount(const oci_mount *m, int root_fd, cella_error **err)
         path_proc_fd(fd, target);
         int r;
         if (m->bind)
-                r = mount_bind(m, target, fd, err);
+                r = mount_bind(m, root_fd, target, err);
         else if (m->type && streq(m->type, "cgroup"))
                 r = mount_cgroup(m, root_fd, target, err);
         else if (!m->type)
                 return err_setx(err, EINVAL, "mount %s: no type and not a bind mount", m->destination);
         else
                 r = mount_fs(m, target, err);
-        if (r < 0)
+        if (r < 0 || !m->propagation)
                 return r;
-        if (m->propagation && mount(NULL, target, NULL, m->propagation, NULL) < 0)
+        _cleanup_close_ int mfd = reopen_target(root_fd, m, target, err);
+        if (mfd < 0)
+                return mfd;
+        if (mount(NULL, target, NULL, m->propagation, NULL) < 0)
                 return err_set(err, errno, "mount %s: set propagation", m->destination);
         return 0;
 }

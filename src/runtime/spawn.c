@@ -73,6 +73,10 @@ static _noreturn_ void stage1(struct rt_create_ctx *c)
         bool pid_changes = false;
         for (int i = 0; i < OCI_NS__COUNT; i++)
                 fds[i] = -1;
+        /* A new cgroup ns takes the cgroups we are in as its root: wait until
+         * the runtime has placed us in every hierarchy. */
+        if ((c->clone_flags & CLONE_NEWCGROUP) && rt_sync_recv(c->sync_child, SYNC_SETUP_ACK, NULL, &err) < 0)
+                goto fail;
         for (size_t i = 0; i < l->n_namespaces; i++) {
                 const oci_namespace *ns = &l->namespaces[i];
                 if (!ns->path)
@@ -144,20 +148,31 @@ int rt_spawn_init(struct rt_create_ctx *c, cella_error **err)
         const oci_linux *l = &c->cfg->linux_;
         bool joined = false;
         c->clone_flags = 0;
+        c->userns = false;
         for (size_t i = 0; i < l->n_namespaces; i++) {
+                if (l->namespaces[i].type == OCI_NS_USER)
+                        c->userns = true;
                 if (l->namespaces[i].path)
                         joined = true;
                 else
                         c->clone_flags |= oci_ns_clone_flag(l->namespaces[i].type);
         }
+        /* A time namespace entered at clone cannot take offsets any more: the
+         * init unshares it, writes the offsets, and enters it at execve. */
+        c->new_timens = c->clone_flags & CLONE_NEWTIME;
+        c->clone_flags &= ~CLONE_NEWTIME;
+        /* clone3 places us in the v2 cgroup only; with v1 hierarchies the
+         * cgroup ns must wait until we are attached to them too. */
+        bool v1 = c->cg && cg_has_v1(c->cg);
+        c->defer_cgroupns = !joined && v1 && (c->clone_flags & CLONE_NEWCGROUP);
         c->wait_maps = !joined && (c->clone_flags & CLONE_NEWUSER);
-        c->userns = false;
-        for (size_t i = 0; i < l->n_namespaces; i++)
-                if (l->namespaces[i].type == OCI_NS_USER)
-                        c->userns = true;
+        bool setup_ack = c->wait_maps || c->defer_cgroupns || (joined && (c->clone_flags & CLONE_NEWCGROUP));
+        uint64_t flags = joined ? 0 : (uint64_t)c->clone_flags;
+        if (c->defer_cgroupns)
+                flags &= ~(uint64_t)CLONE_NEWCGROUP;
         int cgfd = c->cg ? cg_clone_fd(c->cg) : -1;
         errno = 0;
-        pid_t pid = do_clone3(joined ? 0 : (uint64_t)c->clone_flags, cgfd);
+        pid_t pid = do_clone3(flags, cgfd);
         if (pid < 0)
                 return err_set(err, errno, "clone3 the container process");
         bool in_cgroup = cgfd >= 0 && errno != EAGAIN;
@@ -177,34 +192,32 @@ int rt_spawn_init(struct rt_create_ctx *c, cella_error **err)
                 if (r < 0)
                         return r;
         }
-        if (joined) {
-                /* The intermediate may ask for maps, then reports the init's pid. */
-                {
-                        int v = 0;
-                        if (c->clone_flags & CLONE_NEWUSER) {
-                                r = rt_sync_recv(c->sync_parent, SYNC_USERMAP_PLS, NULL, err);
-                                if (r < 0)
-                                        return r;
-                                r = write_maps(c, pid, err);
-                                if (r < 0)
-                                        return r;
-                                rt_sync_send(c->sync_parent, SYNC_USERMAP_ACK, 0, NULL);
-                        }
-                        r = rt_sync_recv(c->sync_parent, SYNC_CHILD_PID, &v, err);
-                        if (r < 0)
-                                return r;
-                        if (v > 0) {
-                                RETRY_EINTR(waitpid(pid, NULL, 0));
-                                c->pid = v;
-                        }
-                }
-                return 0;
-        }
         if (c->wait_maps) {
                 r = write_maps(c, pid, err);
                 if (r < 0)
                         return r;
+        }
+        if (setup_ack)
+                rt_sync_send(c->sync_parent, SYNC_SETUP_ACK, 0, NULL);
+        if (!joined)
+                return 0;
+        /* The intermediate may ask for maps, then reports the init's pid. */
+        int v = 0;
+        if (c->clone_flags & CLONE_NEWUSER) {
+                r = rt_sync_recv(c->sync_parent, SYNC_USERMAP_PLS, NULL, err);
+                if (r < 0)
+                        return r;
+                r = write_maps(c, pid, err);
+                if (r < 0)
+                        return r;
                 rt_sync_send(c->sync_parent, SYNC_USERMAP_ACK, 0, NULL);
+        }
+        r = rt_sync_recv(c->sync_parent, SYNC_CHILD_PID, &v, err);
+        if (r < 0)
+                return r;
+        if (v > 0) {
+                RETRY_EINTR(waitpid(pid, NULL, 0));
+                c->pid = v;
         }
         return 0;
 }

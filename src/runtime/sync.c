@@ -20,11 +20,44 @@ void rt_sync_send_error(int fd, const cella_error *err)
         rt_sync_send(fd, SYNC_ERROR, err ? err->code : EIO, err && err->msg ? err->msg : "unknown error");
 }
 
+int rt_sync_send_fd(int fd, int type, int passfd)
+{
+        struct rt_sync_msg m = { .type = type };
+        struct iovec iov = { .iov_base = &m, .iov_len = offsetof(struct rt_sync_msg, text) };
+        union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } u;
+        memset(&u, 0, sizeof(u));
+        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                              .msg_controllen = sizeof(u.buf) };
+        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &passfd, sizeof(int));
+        return RETRY_EINTR(sendmsg(fd, &msg, MSG_NOSIGNAL)) < 0 ? NEG_ERRNO() : 0;
+}
+
 int rt_sync_recv(int fd, int want, int *ret_value, cella_error **err)
+{
+        return rt_sync_recv_fd(fd, want, ret_value, NULL, err);
+}
+
+int rt_sync_recv_fd(int fd, int want, int *ret_value, int *ret_fd, cella_error **err)
 {
         struct rt_sync_msg m;
         memset(&m, 0, sizeof(m));
-        ssize_t n = RETRY_EINTR(recv(fd, &m, sizeof(m), 0));
+        struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
+        union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } u;
+        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                              .msg_controllen = sizeof(u.buf) };
+        ssize_t n = RETRY_EINTR(recvmsg(fd, &msg, MSG_CMSG_CLOEXEC));
+        int passed = -1;
+        struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&msg) : NULL;
+        if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+                memcpy(&passed, CMSG_DATA(c), sizeof(int));
+        if (ret_fd)
+                *ret_fd = passed;
+        else if (passed >= 0)
+                close(passed);
         if (n < 0)
                 return err_set(err, errno, "read from container process");
         if (n == 0)
