@@ -2,6 +2,7 @@
  * cgroup, spawn the init, run the hooks it asks for, record the state.
  * Any failure undoes everything (process, cgroup, state directory). */
 #include "create_internal.h"
+#include "console_proxy.h"
 #include "devices.h"
 #include "hooks.h"
 #include "state.h"
@@ -174,6 +175,7 @@ static void ctx_clear(struct rt_create_ctx *c)
         if (c->sync_child >= 0) close(c->sync_child);
         if (c->console_sock >= 0) close(c->console_sock);
         if (c->fifo_fd >= 0) close(c->fifo_fd);
+        if (c->console_proxy >= 0) close(c->console_proxy);
 }
 
 static int write_pid_file(const char *path, pid_t pid, cella_error **err)
@@ -239,6 +241,15 @@ static int do_create(struct rt_create_ctx *c, const char *bundle, cella_error **
                 r = connect_console(o->console_socket, &c->console_sock, err);
                 if (r < 0)
                         goto fail;
+        } else if (c->cfg->process.terminal && c->run_mode) {
+                /* Foreground run: we hold the pty ourselves (console_proxy.c). */
+                int sv[2];
+                if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+                        r = err_set(err, errno, "socketpair");
+                        goto fail;
+                }
+                c->console_sock = sv[1];
+                c->console_proxy = sv[0];
         } else if (c->cfg->process.terminal) {
                 r = err_setx(err, EINVAL, "process.terminal is true: --console-socket is required");
                 goto fail;
@@ -257,6 +268,15 @@ static int do_create(struct rt_create_ctx *c, const char *bundle, cella_error **
                 r = drive_init(c, err);
         if (r < 0)
                 goto fail;
+        if (c->console_proxy >= 0) {
+                int master = fd_recv(c->console_proxy);
+                if (master < 0) {
+                        r = err_set(err, -master, "receive the container's console");
+                        goto fail;
+                }
+                close(c->console_proxy);
+                c->console_proxy = master;
+        }
         char now[64];
         rt_now_rfc3339(now);
         struct passwd *pw = getpwuid(geteuid());
@@ -285,7 +305,7 @@ fail:
 }
 
 #define CTX_INIT(o, id) { .opts = (o), .id = (id), .root_fd = -1, .sync_parent = -1, \
-                          .sync_child = -1, .console_sock = -1, .fifo_fd = -1 }
+                          .sync_child = -1, .console_sock = -1, .fifo_fd = -1, .console_proxy = -1 }
 
 int rt_create(const rt_opts *o, const char *id, const char *bundle, cella_error **err)
 {
@@ -349,7 +369,10 @@ int rt_run(const rt_opts *o, const char *id, const char *bundle, int *ret_exit, 
                         log_warn("%s", e2->msg);
                 err_free(e2);
         }
-        forward_signals_and_wait(c.pid, &all, ret_exit);
+        if (c.console_proxy >= 0)
+                rt_console_proxy_wait(c.console_proxy, c.pid, &all, ret_exit);
+        else
+                forward_signals_and_wait(c.pid, &all, ret_exit);
         sigprocmask(SIG_SETMASK, &old, NULL);
         c.pid = 0;
         ctx_clear(&c);

@@ -21,6 +21,7 @@ struct rt_create_ctx {
         rt_seccomp_prog seccomp;
         int sync_parent, sync_child;    /* socketpair ends */
         int console_sock;               /* connected --console-socket, or -1 */
+        int console_proxy;              /* foreground run: our end (then the pty master), or -1 */
         int fifo_fd;                    /* O_PATH exec fifo, or -1 for run */
         bool userns;                    /* in a user namespace (new or joined) */
         bool wait_maps;                 /* init waits for its uid/gid maps */
