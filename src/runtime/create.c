@@ -195,7 +195,7 @@ static int do_create(struct rt_create_ctx *c, const char *bundle, cella_error **
         r = load_bundle(c, bundle, err);
         if (r < 0)
                 return err_wrap(err, "create container \"%s\"", c->id);
-        r = rt_root_open(o->root ? o->root : RT_DEFAULT_ROOT, true, &c->root_fd, err);
+        r = rt_root_open(rt_root_path(o), true, &c->root_fd, err);
         if (r < 0)
                 return r;
         if (mkdirat(c->root_fd, c->id, 0700) < 0) {
@@ -218,7 +218,7 @@ static int do_create(struct rt_create_ctx *c, const char *bundle, cella_error **
                 goto fail;
         if (l->seccomp.present) {
                 char cache[PATH_MAX];
-                snprintf(cache, sizeof(cache), "%s/%s", o->root ? o->root : RT_DEFAULT_ROOT, RT_SECCOMP_CACHE);
+                snprintf(cache, sizeof(cache), "%s/%s", rt_root_path(o), RT_SECCOMP_CACHE);
                 mkdir(cache, 0700);
                 r = rt_seccomp_prepare(&l->seccomp, cache, &c->seccomp, err);
                 if (r < 0)

@@ -137,7 +137,7 @@ int rt_exec(const rt_opts *o, const char *id, oci_process *proc, int *ret_exit, 
         if (r < 0)
                 return r;
         _cleanup_close_ int root_fd = -1;
-        if (rt_root_open(o->root ? o->root : RT_DEFAULT_ROOT, false, &root_fd, NULL) < 0)
+        if (rt_root_open(rt_root_path(o), false, &root_fd, NULL) < 0)
                 return err_setx(err, ENOENT, "container \"%s\" does not exist", id);
         rt_state *stp = NULL;
         r = rt_state_load(root_fd, id, &stp, err);
@@ -159,7 +159,7 @@ int rt_exec(const rt_opts *o, const char *id, oci_process *proc, int *ret_exit, 
         rt_seccomp_prog seccomp = { 0 };
         if (oci_config_load(cfgpath, &cfgp, NULL) == 0 && cfgp->linux_.seccomp.present) {
                 char cache[4200];
-                snprintf(cache, sizeof(cache), "%s/%s", o->root ? o->root : RT_DEFAULT_ROOT, RT_SECCOMP_CACHE);
+                snprintf(cache, sizeof(cache), "%s/%s", rt_root_path(o), RT_SECCOMP_CACHE);
                 r = rt_seccomp_prepare(&cfgp->linux_.seccomp, cache, &seccomp, err);
                 if (r < 0) {
                         oci_config_free(cfgp);

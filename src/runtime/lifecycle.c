@@ -38,7 +38,7 @@ static int load(const rt_opts *o, const char *id, struct loaded *l, cella_error 
         int r = rt_id_validate(id, err);
         if (r < 0)
                 return r;
-        r = rt_root_open(o->root ? o->root : RT_DEFAULT_ROOT, false, &l->root_fd, NULL);
+        r = rt_root_open(rt_root_path(o), false, &l->root_fd, NULL);
         if (r < 0)
                 return err_setx(err, ENOENT, "container \"%s\" does not exist", id);
         r = rt_state_load(l->root_fd, id, &l->st, err);
@@ -258,7 +258,7 @@ int rt_delete(const rt_opts *o, const char *id, bool force, cella_error **err)
 int rt_list(const rt_opts *o, json_t **ret, cella_error **err)
 {
         json_t *arr = json_array();
-        const char *root = o->root ? o->root : RT_DEFAULT_ROOT;
+        const char *root = rt_root_path(o);
         _cleanup_closedir_ DIR *d = opendir(root);
         if (!d) {
                 if (errno == ENOENT) {

@@ -17,6 +17,10 @@ typedef struct rt_opts {
         bool keep;                      /* run: keep state after exit */
 } rt_opts;
 
+/* The state root: --root, else /run/cella-runtime for root, else
+ * $XDG_RUNTIME_DIR/cella-runtime (or /tmp/cella-runtime-UID) as runc does. */
+const char *rt_root_path(const rt_opts *o);
+
 int rt_create(const rt_opts *o, const char *id, const char *bundle, cella_error **err);
 int rt_start(const rt_opts *o, const char *id, cella_error **err);
 /* create + start; without detach waits and stores the exit code (or

@@ -1,4 +1,5 @@
 #include "state.h"
+#include "runtime.h"
 #include "base/fileio.h"
 #include "base/json.h"
 #include <fcntl.h>
@@ -222,4 +223,19 @@ void rt_now_rfc3339(char buf[64])
         gmtime_r(&ts.tv_sec, &tm);
         size_t k = strftime(buf, 64, "%Y-%m-%dT%H:%M:%S", &tm);
         snprintf(buf + k, 64 - k, ".%09ldZ", ts.tv_nsec);
+}
+
+const char *rt_root_path(const rt_opts *o)
+{
+        static char buf[4096];
+        if (o->root)
+                return o->root;
+        if (geteuid() == 0)
+                return RT_DEFAULT_ROOT;
+        const char *xdg = getenv("XDG_RUNTIME_DIR");
+        if (xdg && *xdg)
+                snprintf(buf, sizeof(buf), "%s/cella-runtime", xdg);
+        else
+                snprintf(buf, sizeof(buf), "/tmp/cella-runtime-%u", (unsigned)geteuid());
+        return buf;
 }
