@@ -28,11 +28,16 @@ static unsigned long locked_flags(const char *path)
         return f;
 }
 
-static int set_recursive_ro(int fd, const char *dest, cella_error **err)
+/* r* options (rro, rnosuid, rnoexec, ...): mount_setattr(AT_RECURSIVE). */
+static int set_recursive_attrs(int fd, const oci_mount *m, cella_error **err)
 {
-        struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+        struct mount_attr attr = { .attr_set = m->rec_attr_set, .attr_clr = m->rec_attr_clr };
+        if (m->recursive_ro)
+                attr.attr_set |= MOUNT_ATTR_RDONLY;
+        if (!attr.attr_set && !attr.attr_clr)
+                return 0;
         if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0)
-                return err_set(err, errno, "mount %s: recursive read-only (rro)", dest);
+                return err_set(err, errno, "mount %s: recursive mount options", m->destination);
         return 0;
 }
 
@@ -65,9 +70,7 @@ static int mount_bind(const oci_mount *m, int root_fd, const char *target, cella
                 if (mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | keep | want, NULL) < 0)
                         return err_set(err, errno, "remount %s with its options", m->destination);
         }
-        if (m->recursive_ro && set_recursive_ro(fd, m->destination, err) < 0)
-                return -EPERM;
-        return 0;
+        return set_recursive_attrs(fd, m, err);
 }
 
 static int mount_fs(const oci_mount *m, const char *target, cella_error **err)
