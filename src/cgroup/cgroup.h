@@ -63,5 +63,8 @@ int cg_from_json(const json_t *j, cg_manager **ret, cella_error **err);
 void cg_free(cg_manager *m);
 static inline void cg_freep(cg_manager **m) { cg_free(*m); *m = NULL; }
 
+/* Does the container have cgroups in v1 hierarchies (v1 or hybrid host)? */
+bool cg_has_v1(const cg_manager *m);
+
 /* Human-readable path of the container's cgroup (e.g. "/cella/abc"). */
 const char *cg_path(const cg_manager *m);

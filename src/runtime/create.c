@@ -13,7 +13,6 @@
 #include "base/log.h"
 #include <fcntl.h>
 #include <limits.h>
-#include <pwd.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -279,11 +278,10 @@ static int do_create(struct rt_create_ctx *c, const char *bundle, cella_error **
         }
         char now[64];
         rt_now_rfc3339(now);
-        struct passwd *pw = getpwuid(geteuid());
         rt_state st = {
                 .id = (char *)c->id, .bundle = c->bundle, .rootfs = c->rootfs, .pid = c->pid,
                 .pid_start = rt_proc_start_time(c->pid), .created = now,
-                .owner = pw ? pw->pw_name : (char *)"", .no_pivot = o->no_pivot,
+                .no_pivot = o->no_pivot,
                 .annotations = json_object_get(c->cfg->json, "annotations"),
                 .cgroup = c->cg ? cg_to_json(c->cg) : NULL, .started = c->run_mode,
         };

@@ -125,7 +125,7 @@ int rt_state_save(int root_fd, const rt_state *s, cella_error **err)
         json_t *j = json_pack("{s:s, s:s, s:s?, s:I, s:I, s:s?, s:s?, s:b, s:b}",
                               "id", s->id, "bundle", s->bundle, "rootfs", s->rootfs,
                               "pid", (json_int_t)s->pid, "pid_start", (json_int_t)s->pid_start,
-                              "created", s->created, "owner", s->owner,
+                              "created", s->created, "owner", s->owner ? s->owner : "",
                               "started", s->started, "no_pivot", s->no_pivot);
         if (!j)
                 return err_setx(err, ENOMEM, "out of memory");
@@ -209,8 +209,7 @@ json_t *rt_state_to_oci(const rt_state *s, enum rt_status status)
                 json_object_set_new(j, "rootfs", json_string(s->rootfs));
         if (s->created)
                 json_object_set_new(j, "created", json_string(s->created));
-        if (s->owner)
-                json_object_set_new(j, "owner", json_string(s->owner));
+        json_object_set_new(j, "owner", json_string(s->owner ? s->owner : ""));
         json_object_set_new(j, "annotations", s->annotations ? json_incref(s->annotations) : json_object());
         return j;
 }
