@@ -37,7 +37,7 @@ int cmd_events(struct cmd_ctx *c, int argc, char **argv)
         const char *id = cmd_id_arg(argc, argv, "events", "[--stats] [--interval D] ID");
         if (!id)
                 return 1;
-        uint64_t last_oom = 0;
+        uint64_t reported_oom = 0;
         bool first = true;
         for (;;) {
                 cella_error *err = NULL;
@@ -50,14 +50,15 @@ int cmd_events(struct cmd_ctx *c, int argc, char **argv)
                         }
                         return cmd_fail(err);
                 }
-                if (!first && oom > last_oom) {
-                        json_t *ev = json_pack("{s:s, s:s}", "type", "oom", "id", id);
+                /* Every OOM kill in the container's cgroup since it was created
+                 * is reported once, including those before we started watching. */
+                if (oom > reported_oom) {
+                        json_t *ev = json_pack("{s:s, s:s, s:{s:I}}", "type", "oom", "id", id, "data",
+                                               "oom_kill", (json_int_t)oom);
                         cmd_print_json(ev, false);
                         json_decref(ev);
+                        reported_oom = oom;
                 }
-                if (first)
-                        last_oom = oom;
-                last_oom = oom;
                 json_t *ev = json_pack("{s:s, s:s, s:o}", "type", "stats", "id", id, "data", data);
                 cmd_print_json(ev, false);
                 json_decref(ev);

@@ -101,6 +101,7 @@ static _noreturn_ void child_main(struct exec_child *x)
         /* Only what we need crosses into the container (CVE-2024-21626). */
         const int keep[] = { x->pidfd, x->root_fd, x->sync, x->console };
         fd_close_all_except(keep, ARRAY_SIZE(keep));
+        setsid();       /* see rt_init_main: the caller's process group stays out of reach */
         int others = x->flags & ~CLONE_NEWPID;
         if (others && setns(x->pidfd, others) < 0) {
                 err_set(&err, errno, "join the container's namespaces");

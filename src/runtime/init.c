@@ -185,6 +185,10 @@ void rt_init_main(struct rt_create_ctx *c)
         const int keep[] = { c->sync_child, c->fifo_fd, c->console_sock };
         fd_close_all_except(keep, ARRAY_SIZE(keep));
         c->root_fd = -1;
+        /* Our own session: process groups span pid namespaces, so in the
+         * caller's group a kill(0, ...) in the container would reach the
+         * caller (and its shell). */
+        setsid();
         if (setup(c, &exec_path, &err) < 0)
                 goto fail;
         if (!c->run_mode)
