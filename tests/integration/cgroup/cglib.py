@@ -88,18 +88,26 @@ class Cg:
         with open(os.path.join(self.dir(ctl, path), knob)) as f:
             return f.read().strip()
 
-    def leftovers(self):
+    def parents(self):
+        """The test-owned parent in every hierarchy where it exists."""
         return [m + self.parent for m in all_mounts(self.host) if os.path.exists(m + self.parent)]
 
+    def leftovers(self):
+        """Cgroups left below the test-owned parent. Destroy removes the
+        container's own cgroup; parents stay, as with runc and crun (removing
+        one races with a sibling being created under it)."""
+        return [p for p in self.parents()
+                if any(os.path.isdir(os.path.join(p, e)) for e in os.listdir(p))]
+
     def cleanup(self):
-        for top in self.leftovers():
+        for top in self.parents():
             for pid in _pids_below(top):
                 try:
                     os.kill(pid, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
         # Thaw a v1 freezer the test left frozen, or SIGKILL never lands.
-        for top in self.leftovers():
+        for top in self.parents():
             for dirpath, _d, files in os.walk(top):
                 if "freezer.state" in files:
                     try:
@@ -107,7 +115,7 @@ class Cg:
                             f.write("THAWED")
                     except OSError:
                         pass
-        for top in self.leftovers():
+        for top in self.parents():
             _remove_tree(top)
 
 

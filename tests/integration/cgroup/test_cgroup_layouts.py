@@ -57,7 +57,7 @@ $T kill $S 9
 for i in 1 2 3 4 5 6 7 8 9 10; do [ -z "$($T pids $S)" ] && break; sleep 0.1; done
 $T destroy $S
 echo destroyed
-ls -d /sys/fs/cgroup/*{cg.parent} 2>/dev/null || echo no-leftovers
+ls -d /sys/fs/cgroup/*{cg.parent}/c1 2>/dev/null || echo no-leftovers
 """
     r = in_view(cg, v1_setup(cg.host), body)
     assert r.returncode == 0, r.stderr
@@ -95,7 +95,7 @@ for i in 1 2 3 4 5 6 7 8 9 10; do [ -z "$($T pids $S)" ] && break; sleep 0.1; do
 $T set $S {bad} 2>&1 || true
 $T stats $S
 $T destroy $S
-ls -d /sys/fs/cgroup{cg.parent} 2>/dev/null || echo no-leftovers
+ls -d /sys/fs/cgroup{cg.parent}/c1 2>/dev/null || echo no-leftovers
 """
     r = in_view(cg, "mount -t cgroup2 cgroup2 /sys/fs/cgroup", body)
     assert r.returncode == 0, r.stderr
