@@ -55,7 +55,7 @@ def pytest_stage(stage, paths, env=None, wrapper=()):
     if not paths:
         count(stage, 0, 0)
         return
-    cmd = [*wrapper, "/usr/bin/python3", "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", *paths]
+    cmd = [*wrapper, "/usr/bin/python3", "-m", "pytest", "-q", "-rfEs", "-p", "no:cacheprovider", *paths]
     r = sh(cmd, env={**os.environ, **(env or {})}, capture_output=True, text=True)
     out = r.stdout + r.stderr
     print(out[-30000:], flush=True)
