@@ -7,6 +7,7 @@ Against a peer:
     OCI_RUNTIME=/usr/bin/crun scripts/masked-ns --mask-unified /usr/bin/python3 -m pytest ...
 """
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -94,8 +95,28 @@ def testinit(tmp_base):
     return out
 
 
+def sweep_stale():
+    """Remove what earlier sessions that were killed before their teardown
+    left: /tmp/cella-it-<pid> and the cgroup parents cella-test-<pid> of pids
+    that no longer exist. Only empty cgroups go (rmdir), and a tmp tree that
+    a live process still uses (root or cwd inside it) is kept."""
+    for name in os.listdir("/tmp"):
+        m = re.fullmatch(r"cella-it-(\d+)", name)
+        if m and not os.path.exists(f"/proc/{m[1]}"):
+            d = os.path.join("/tmp", name)
+            if not itlib.procs_in(d):
+                unmount_under(d)
+                shutil.rmtree(d, ignore_errors=True)
+    for h in itlib.cg_hierarchies():
+        for name in os.listdir(h):
+            m = re.fullmatch(r"cella-test-(\d+)", name)
+            if m and not os.path.exists(f"/proc/{m[1]}"):
+                itlib.rmdir_tree_under(h, name)
+
+
 @pytest.fixture(scope="session")
 def tmp_base():
+    sweep_stale()
     # Our own tree (0755) rather than pytest's 0700 tmp: the rootless test's
     # unprivileged user must reach its bundle.
     base = f"/tmp/cella-it-{os.getpid()}"

@@ -205,10 +205,10 @@ def cg_tree():
     return out
 
 
-def _rmdir_tree(p):
+def _rmdir_tree(p, parent=CG_PARENT):
     # Only ever below a test-owned parent, whatever p looks like.
     real = os.path.realpath(p)
-    if not any(real == os.path.join(h, CG_PARENT) or real.startswith(os.path.join(h, CG_PARENT) + "/")
+    if not any(real == os.path.join(h, parent) or real.startswith(os.path.join(h, parent) + "/")
                for h in cg_hierarchies()):
         return
     if not os.path.isdir(p):
@@ -216,7 +216,7 @@ def _rmdir_tree(p):
     for name in os.listdir(p):
         q = os.path.join(p, name)
         if os.path.isdir(q) and not os.path.islink(q):
-            _rmdir_tree(q)
+            _rmdir_tree(q, parent)
     for _ in range(50):
         try:
             os.rmdir(p)
@@ -227,6 +227,12 @@ def _rmdir_tree(p):
             if e.errno != errno.EBUSY:
                 return
             time.sleep(0.02)
+
+
+def rmdir_tree_under(hierarchy, parent):
+    """rmdir (empty cgroups only) the tree of another session's parent."""
+    if re.fullmatch(r"cella-test-\d+", parent):
+        _rmdir_tree(os.path.join(hierarchy, parent), parent)
 
 
 def rm_cgroup(cid):
