@@ -34,18 +34,9 @@ char *rt_hook_state(const struct rt_create_ctx *c, const char *status, pid_t pid
 
 static int connect_console(const char *path, int *ret, cella_error **err)
 {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        if (strlen(path) >= sizeof(sa.sun_path))
-                return err_setx(err, ENAMETOOLONG, "--console-socket %s: path too long", path);
-        strcpy(sa.sun_path, path);
-        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        int fd = unix_connect(path);
         if (fd < 0)
-                return err_set(err, errno, "socket");
-        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-                int e = errno;
-                close(fd);
-                return err_set(err, e, "--console-socket %s: connect", path);
-        }
+                return err_set(err, -fd, "--console-socket %s", path);
         *ret = fd;
         return 0;
 }

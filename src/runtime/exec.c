@@ -9,6 +9,7 @@
 #include "process.h"
 #include "state.h"
 #include "sync.h"
+#include "base/fdpass.h"
 #include "base/fileio.h"
 #include "base/json.h"
 #include <fcntl.h>
@@ -68,23 +69,6 @@ static int ns_flags_of(pid_t pid)
                         flags |= ns[i].flag;
         }
         return flags;
-}
-
-static int connect_unix(const char *path, int *ret, cella_error **err)
-{
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        if (strlen(path) >= sizeof(sa.sun_path))
-                return err_setx(err, ENAMETOOLONG, "--console-socket %s: path too long", path);
-        strcpy(sa.sun_path, path);
-        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-                int e = errno;
-                if (fd >= 0)
-                        close(fd);
-                return err_set(err, e, "--console-socket %s", path);
-        }
-        *ret = fd;
-        return 0;
 }
 
 struct exec_child {
@@ -186,8 +170,13 @@ int rt_exec(const rt_opts *o, const char *id, oci_process *proc, int *ret_exit, 
                 goto out;
         }
         x.flags = ns_flags_of(st->pid);
-        if (proc->terminal && o->console_socket && (r = connect_unix(o->console_socket, &x.console, err)) < 0)
-                goto out;
+        if (proc->terminal && o->console_socket) {
+                x.console = unix_connect(o->console_socket);
+                if (x.console < 0) {
+                        r = err_set(err, -x.console, "--console-socket %s", o->console_socket);
+                        goto out;
+                }
+        }
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
                 r = err_set(err, errno, "socketpair");
                 goto out;

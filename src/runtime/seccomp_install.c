@@ -2,6 +2,7 @@
  * libseccomp at start time), and handing the notification listener to the
  * process at listenerPath. */
 #include "runtime/seccomp_internal.h"
+#include "base/fdpass.h"
 #include "base/macros.h"
 #include <errno.h>
 #include <linux/seccomp.h>
@@ -125,27 +126,13 @@ int rt_seccomp_send_listener(const char *listener_path, int listener_fd, const c
         if (len == 0 || len > LISTENER_STATE_MAX)
                 return err_setx(err, EINVAL, "seccomp listener: state JSON of %zu bytes (1..%u)", len,
                                 LISTENER_STATE_MAX);
-        strcpy(sa.sun_path, listener_path);
-        _cleanup_close_ int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        _cleanup_close_ int sock = unix_connect(listener_path);
         if (sock < 0)
-                return err_set(err, errno, "seccomp listener: socket");
-        if (RETRY_EINTR(connect(sock, (struct sockaddr *)&sa, sizeof(sa))) < 0)
-                return err_set(err, errno, "seccomp listener: connect to %s", listener_path);
-
+                return err_set(err, -sock, "seccomp listener: connect to %s", listener_path);
         /* The fd travels with the first bytes of the state. */
-        struct iovec iov = { .iov_base = (void *)state_json, .iov_len = len };
-        union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } u;
-        memset(&u, 0, sizeof(u));
-        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                              .msg_controllen = sizeof(u.buf) };
-        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(c), &listener_fd, sizeof(int));
-        ssize_t n = RETRY_EINTR(sendmsg(sock, &msg, MSG_NOSIGNAL));
+        ssize_t n = fd_send_data(sock, listener_fd, state_json, len);
         if (n < 0)
-                return err_set(err, errno, "seccomp listener: send to %s", listener_path);
+                return err_set(err, (int)-n, "seccomp listener: send to %s", listener_path);
         int r = send_all(sock, state_json + n, len - (size_t)n);
         if (r < 0)
                 return err_set(err, -r, "seccomp listener: send to %s", listener_path);

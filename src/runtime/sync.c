@@ -1,4 +1,5 @@
 #include "sync.h"
+#include "base/fdpass.h"
 #include "base/macros.h"
 #include <stddef.h>
 #include <string.h>
@@ -23,17 +24,8 @@ void rt_sync_send_error(int fd, const cella_error *err)
 int rt_sync_send_fd(int fd, int type, int passfd)
 {
         struct rt_sync_msg m = { .type = type };
-        struct iovec iov = { .iov_base = &m, .iov_len = offsetof(struct rt_sync_msg, text) };
-        union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } u;
-        memset(&u, 0, sizeof(u));
-        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                              .msg_controllen = sizeof(u.buf) };
-        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(c), &passfd, sizeof(int));
-        return RETRY_EINTR(sendmsg(fd, &msg, MSG_NOSIGNAL)) < 0 ? NEG_ERRNO() : 0;
+        ssize_t n = fd_send_data(fd, passfd, &m, offsetof(struct rt_sync_msg, text));
+        return n < 0 ? (int)n : 0;
 }
 
 int rt_sync_recv(int fd, int want, int *ret_value, cella_error **err)
@@ -45,15 +37,10 @@ int rt_sync_recv_fd(int fd, int want, int *ret_value, int *ret_fd, cella_error *
 {
         struct rt_sync_msg m;
         memset(&m, 0, sizeof(m));
-        struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
-        union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } u;
-        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                              .msg_controllen = sizeof(u.buf) };
-        ssize_t n = RETRY_EINTR(recvmsg(fd, &msg, MSG_CMSG_CLOEXEC));
         int passed = -1;
-        struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&msg) : NULL;
-        if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-                memcpy(&passed, CMSG_DATA(c), sizeof(int));
+        ssize_t n = fd_recv_data(fd, &m, sizeof(m), &passed);
+        if (n < 0)
+                errno = (int)-n;
         if (ret_fd)
                 *ret_fd = passed;
         else if (passed >= 0)
