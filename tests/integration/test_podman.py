@@ -116,8 +116,9 @@ def test_podman_run_tty(podman):
 
 def cgroup_file(pid, controller, name):
     for line in open(f"/proc/{pid}/cgroup"):
-        _, ctrls, path = line.rstrip("\n").split(":", 2)
-        if controller in ctrls.split(","):
+        hid, ctrls, path = line.rstrip("\n").split(":", 2)
+        # v1: the controller's own line; v2: the single "0::" line.
+        if controller in ctrls.split(",") or (hid == "0" and not ctrls):
             for root in (f"/sys/fs/cgroup/{controller}", "/sys/fs/cgroup"):
                 p = f"{root}{path}/{name}"
                 if os.path.exists(p):
