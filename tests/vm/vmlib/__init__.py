@@ -1,0 +1,1 @@
+"""Throwaway-VM harness library (see tests/vm/README.md)."""
