@@ -125,6 +125,10 @@ STAGES = {"build": stage_build, "unit": stage_unit, "integration": stage_integra
 
 
 def main():
+    # Run as CI does: the coding environment's Python settings (unbuffered
+    # output among them) would hide tests that forget to flush.
+    for var in ("PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE"):
+        os.environ.pop(var, None)
     ap = argparse.ArgumentParser()
     ap.add_argument("--only", default=",".join(STAGES))
     args = ap.parse_args()

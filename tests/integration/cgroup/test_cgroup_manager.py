@@ -111,7 +111,7 @@ def test_fork_bomb_stops_at_pids_max(cg):
             "        time.sleep(3)\n"
             "        os._exit(0)\n"
             "    n += 1\n"
-            "print(n)\n"
+            "print(n, flush=True)\n"
             "os._exit(0)\n")
     r = cg.run("run", cg.state, "--", PY, "-c", prog)
     # python itself is one of the 5
