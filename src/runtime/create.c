@@ -5,6 +5,7 @@
 #include "console_proxy.h"
 #include "devices.h"
 #include "hooks.h"
+#include "process.h"
 #include "state.h"
 #include "sync.h"
 #include "base/fdpass.h"
@@ -304,31 +305,6 @@ int rt_create(const rt_opts *o, const char *id, const char *bundle, cella_error 
         return r;
 }
 
-/* Called with every signal blocked: reap the init (checking first, so a
- * SIGCHLD that came before we waited is not lost) and pass any other
- * signal on to it. */
-static void forward_signals_and_wait(pid_t pid, const sigset_t *all, int *ret_exit)
-{
-        for (;;) {
-                int status;
-                pid_t w;
-                while ((w = waitpid(-1, &status, WNOHANG)) > 0) {
-                        if (w != pid)
-                                continue;
-                        *ret_exit = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-                        return;
-                }
-                if (w < 0 && errno == ECHILD) {
-                        *ret_exit = 255;
-                        return;
-                }
-                siginfo_t si;
-                int sig = sigwaitinfo(all, &si);
-                if (sig > 0 && sig != SIGCHLD)
-                        kill(pid, sig);
-        }
-}
-
 int rt_run(const rt_opts *o, const char *id, const char *bundle, int *ret_exit, cella_error **err)
 {
         struct rt_create_ctx c = CTX_INIT(o, id);
@@ -361,7 +337,7 @@ int rt_run(const rt_opts *o, const char *id, const char *bundle, int *ret_exit, 
         if (c.console_proxy >= 0)
                 rt_console_proxy_wait(c.console_proxy, c.pid, &all, ret_exit);
         else
-                forward_signals_and_wait(c.pid, &all, ret_exit);
+                rt_process_wait(c.pid, &all, ret_exit);
         sigprocmask(SIG_SETMASK, &old, NULL);
         c.pid = 0;
         ctx_clear(&c);

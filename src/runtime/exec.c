@@ -235,21 +235,9 @@ int rt_exec(const rt_opts *o, const char *id, oci_process *proc, int *ret_exit, 
         {
                 sigset_t all, old;
                 sigfillset(&all);
-                sigdelset(&all, SIGCHLD);
                 sigprocmask(SIG_BLOCK, &all, &old);
-                int status = 0;
-                for (;;) {
-                        siginfo_t si;
-                        struct timespec ts = { .tv_sec = 0, .tv_nsec = 50 * 1000 * 1000 };
-                        int sig = sigtimedwait(&all, &si, &ts);
-                        if (sig > 0 && sig != SIGCHLD)
-                                kill(pid, sig);
-                        pid_t w = waitpid(pid, &status, WNOHANG);
-                        if (w == pid)
-                                break;
-                }
+                rt_process_wait(pid, &all, ret_exit);
                 sigprocmask(SIG_SETMASK, &old, NULL);
-                *ret_exit = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
                 r = 0;
         }
         goto out;

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/close_range.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -14,6 +15,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <termios.h>
 
 int rt_process_limits(const oci_process *p, cella_error **err)
@@ -179,4 +181,29 @@ int rt_process_exec(const oci_process *p, const char *path, cella_error **err)
         syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
         execve(path, p->args, p->env ? p->env : (char *[]){ NULL });
         return err_set(err, errno, "exec %s", path);
+}
+
+/* Called with every signal blocked: reap the init (checking first, so a
+ * SIGCHLD that came before we waited is not lost) and pass any other
+ * signal on to it. */
+void rt_process_wait(pid_t pid, const sigset_t *all, int *ret_exit)
+{
+        for (;;) {
+                int status;
+                pid_t w;
+                while ((w = waitpid(-1, &status, WNOHANG)) > 0) {
+                        if (w != pid)
+                                continue;
+                        *ret_exit = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+                        return;
+                }
+                if (w < 0 && errno == ECHILD) {
+                        *ret_exit = 255;
+                        return;
+                }
+                siginfo_t si;
+                int sig = sigwaitinfo(all, &si);
+                if (sig > 0 && sig != SIGCHLD)
+                        kill(pid, sig);
+        }
 }

@@ -2,6 +2,7 @@
  * limits, console, identity, capabilities, no_new_privs, seccomp, exec.
  * Shared by the container init and `exec`. */
 #pragma once
+#include <signal.h>
 #include <stdbool.h>
 #include "base/error.h"
 #include "oci/config.h"
@@ -21,3 +22,7 @@ int rt_process_console(const oci_process *p, int console_sock, bool bind_console
 int rt_process_confine(const oci_process *p, const rt_seccomp_prog *seccomp, int sync_fd, cella_error **err);
 /* Mark every fd above 2 close-on-exec, then execve. Returns only on failure. */
 int rt_process_exec(const oci_process *p, const char *path, cella_error **err);
+/* With every signal blocked by the caller (`all`): wait for pid (our child,
+ * or adopted as subreaper), passing every other signal on to it; its exit
+ * code, or 128+signal, goes to *ret_exit. */
+void rt_process_wait(pid_t pid, const sigset_t *all, int *ret_exit);
