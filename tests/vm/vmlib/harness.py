@@ -96,6 +96,25 @@ def parse_args(argv):
     return a
 
 
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+
+
+def kept_folders(paths):
+    """The guest mounts fresh tmpfs on /tmp and /run; folders of ours under
+    them (a checkout in /tmp, as CI may make) are carried over by the guest's
+    init. Nested ones collapse into the outermost."""
+    out = []
+    for p in sorted({os.path.realpath(p) for p in paths}):
+        if not (p.startswith("/tmp/") or p.startswith("/run/")):
+            continue
+        if any(p == o or p.startswith(o + "/") for o in out):
+            continue
+        if any(c.isspace() or c == "," for c in p):
+            raise GuestFailed(f"folder {p!r} has a space or comma (kernel command line)")
+        out.append(p)
+    return out
+
+
 def job_script(cmd, cwd, env):
     """The script PID 1 runs in the guest: cwd, a clean environment, CMD."""
     q = shlex.quote
@@ -194,8 +213,10 @@ def prepare(a, workdir):
         disks.append((serial, p))
     if any(c.isspace() for c in a.guest_init):
         raise GuestFailed(f"guest init path {a.guest_init!r} has a space (kernel command line)")
+    keep = kept_folders([REPO, os.getcwd()])
     append = (f"console=ttyS0 panic=-1 quiet loglevel=4 mitigations=off cryptomgr.notests "
               f"cella.layout={a.layout} cella.init={a.guest_init} "
+              + (f"cella.keep={','.join(keep)} " if keep else "")
               + os.environ.get("CELLA_VM_APPEND", ""))  # debugging: extra kernel args
     accel = qemu.choose_accel(kern, initrd)
     guest = qemu.Guest(kern, initrd, append, workdir, mem=a.mem, cpus=a.cpus,
