@@ -208,8 +208,10 @@ int rt_delete(const rt_opts *o, const char *id, bool force, cella_error **err)
                 /* --force removes a container whose state cannot be read. */
                 if (force && l.root_fd >= 0 && rt_id_validate(id, NULL) == 0 && r != -ENOENT) {
                         log_warn("container \"%s\": removing unreadable state", id);
-                        err_free(*err);
-                        *err = NULL;
+                        if (err) {
+                                err_free(*err);
+                                *err = NULL;
+                        }
                         return rm_rf_at(l.root_fd, id);
                 }
                 return r;
