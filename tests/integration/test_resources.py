@@ -44,8 +44,10 @@ def test_cpu_quota_caps_a_hog(rt, bundle):
     bundle.linux["resources"] = {"cpu": {"quota": 20000, "period": 100000}}
     bundle.args("/testinit", "cpu-hog", "1.0")
     rep = run_report(rt, bundle)
-    # 20% of one CPU over a second, with slack for the period boundaries.
-    assert rep["cpu_us"] <= 350000, rep
+    # Unlimited, the hog takes ~1 s of CPU in its 1 s; at 20% it gets
+    # ~0.2 s. The slack covers period boundaries and emulated guests (TCG),
+    # whose timers made it 0.39 s there.
+    assert rep["cpu_us"] <= 500000, rep
 
 
 def test_update_flags_and_resources_file(rt, bundle, workdir):
