@@ -123,7 +123,6 @@ int cg_v1_cpu(cg_dir *d, const oci_resources *r, cella_error **err);
 int cg_v1_cpuset(cg_dir *d, const oci_resources *r, cella_error **err);
 int cg_v1_memory(cg_dir *d, const oci_resources *r, cella_error **err);
 int cg_v1_blkio(cg_dir *d, const oci_resources *r, cella_error **err);
-int cg_v1_hugetlb(cg_dir *d, const oci_resources *r, cella_error **err);
 int cg_v1_devices(cg_dir *d, const oci_resources *r, cella_error **err);
 int cg_v1_net(cg_dir *cls, cg_dir *prio, const oci_resources *r, cella_error **err);
 /* Copy cpuset.cpus/mems from the parent where empty (v1 refuses tasks otherwise). */
@@ -132,7 +131,6 @@ int cg_v2_cpu(cg_dir *d, const oci_resources *r, cella_error **err);
 int cg_v2_cpuset(cg_dir *d, const oci_resources *r, cella_error **err);
 int cg_v2_memory(cg_dir *d, const oci_resources *r, cella_error **err);
 int cg_v2_io(cg_dir *d, const oci_resources *r, cella_error **err);
-int cg_v2_hugetlb(cg_dir *d, const oci_resources *r, cella_error **err);
 int cg_v2_unified(cg_dir *d, const oci_resources *r, cella_error **err);
 int cg_pids_set(cg_dir *d, const oci_resources *r, cella_error **err);
 /* Apply every limit in r (cg_set without the manager's NULL checks). */

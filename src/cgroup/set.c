@@ -3,6 +3,7 @@
  * v2 writer of the directory that carries it. */
 #include "cgroup-internal.h"
 #include "base/macros.h"
+#include <stdio.h>
 #include <string.h>
 
 /* The host has the controller in its v2 hierarchy, but it could not be
@@ -82,6 +83,23 @@ int cg_check_available(const cg_manager *m, const oci_resources *r, cella_error 
 
 #define V(d, fn1, fn2) ((d)->v2 ? fn2((d), r, err) : fn1((d), r, err))
 
+/* hugetlb.<size>.max on v2, hugetlb.<size>.limit_in_bytes on v1. */
+static int hugetlb_set(cg_dir *d, const oci_resources *r, cella_error **err)
+{
+        for (size_t i = 0; i < r->n_hugepages; i++) {
+                char file[64];
+                snprintf(file, sizeof(file), "hugetlb.%s.%s", r->hugepages[i].page_size,
+                         d->v2 ? "max" : "limit_in_bytes");
+                int k = cg_writef(d->fd, file, err, "%llu", (unsigned long long)r->hugepages[i].limit);
+                if (k == -ENOENT)
+                        return err_setx(err, EINVAL, "linux.resources.hugepageLimits[%zu].pageSize: \"%s\" is "
+                                        "not a huge page size of this host", i, r->hugepages[i].page_size);
+                if (k < 0)
+                        return err_wrap(err, "linux.resources.hugepageLimits[%zu]", i);
+        }
+        return 0;
+}
+
 int cg_apply(cg_manager *m, const oci_resources *r, cella_error **err)
 {
         int k;
@@ -98,7 +116,7 @@ int cg_apply(cg_manager *m, const oci_resources *r, cella_error **err)
                 return k;
         if ((d = cg_dir_for(m, CG_CTL_BLKIO)) && (k = V(d, cg_v1_blkio, cg_v2_io)) < 0)
                 return k;
-        if ((d = cg_dir_for(m, CG_CTL_HUGETLB)) && (k = V(d, cg_v1_hugetlb, cg_v2_hugetlb)) < 0)
+        if ((d = cg_dir_for(m, CG_CTL_HUGETLB)) && (k = hugetlb_set(d, r, err)) < 0)
                 return k;
         if ((k = cg_v1_net(cg_dir_for(m, CG_CTL_NET_CLS), cg_dir_for(m, CG_CTL_NET_PRIO), r, err)) < 0)
                 return k;

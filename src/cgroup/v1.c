@@ -171,21 +171,6 @@ int cg_v1_blkio(cg_dir *d, const oci_resources *r, cella_error **err)
         return 0;
 }
 
-int cg_v1_hugetlb(cg_dir *d, const oci_resources *r, cella_error **err)
-{
-        for (size_t i = 0; i < r->n_hugepages; i++) {
-                char file[64];
-                snprintf(file, sizeof(file), "hugetlb.%s.limit_in_bytes", r->hugepages[i].page_size);
-                int k = cg_writef(d->fd, file, err, "%llu", (unsigned long long)r->hugepages[i].limit);
-                if (k == -ENOENT)
-                        return err_setx(err, EINVAL, F("hugepageLimits[%zu].pageSize") ": \"%s\" is not a huge "
-                                        "page size of this host", i, r->hugepages[i].page_size);
-                if (k < 0)
-                        return err_wrap(err, F("hugepageLimits[%zu]"), i);
-        }
-        return 0;
-}
-
 int cg_v1_devices(cg_dir *d, const oci_resources *r, cella_error **err)
 {
         cg_dev_state s;
