@@ -31,5 +31,7 @@ int cmd_fail(cella_error *err);
 int cmd_usage(const char *verb, const char *usage);
 /* Print a JSON value to stdout, indented, with a newline. */
 void cmd_print_json(json_t *j, bool indent);
+/* --preserve-fds N: a count of at most 1024. Logs and returns -EINVAL when bad. */
+int cmd_parse_preserve(const char *arg, unsigned *ret);
 /* The one positional id, after the flags. */
 const char *cmd_id_arg(int argc, char **argv, const char *verb, const char *usage);

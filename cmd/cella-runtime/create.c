@@ -10,7 +10,7 @@ int cmd_parse_create(struct cmd_ctx *c, int argc, char **argv, const char *verb,
 int cmd_parse_create(struct cmd_ctx *c, int argc, char **argv, const char *verb, bool run,
                      const char **ret_bundle, const char **ret_id)
 {
-        enum { OPT_PID = 256, OPT_CONSOLE, OPT_NOPIVOT, OPT_IGNORED, OPT_IGNORED_ARG, OPT_KEEP };
+        enum { OPT_PID = 256, OPT_CONSOLE, OPT_NOPIVOT, OPT_IGNORED, OPT_IGNORED_ARG, OPT_KEEP, OPT_PRESERVE };
         static const struct option opts[] = {
                 { "bundle", required_argument, NULL, 'b' },
                 { "pid-file", required_argument, NULL, OPT_PID },
@@ -20,7 +20,7 @@ int cmd_parse_create(struct cmd_ctx *c, int argc, char **argv, const char *verb,
                 { "keep", no_argument, NULL, OPT_KEEP },
                 { "no-new-keyring", no_argument, NULL, OPT_IGNORED },
                 { "no-subreaper", no_argument, NULL, OPT_IGNORED },
-                { "preserve-fds", required_argument, NULL, OPT_IGNORED_ARG },
+                { "preserve-fds", required_argument, NULL, OPT_PRESERVE },
                 { 0 },
         };
         const char *bundle = ".";
@@ -33,6 +33,10 @@ int cmd_parse_create(struct cmd_ctx *c, int argc, char **argv, const char *verb,
                 case OPT_PID: c->opts.pid_file = optarg; break;
                 case OPT_CONSOLE: c->opts.console_socket = optarg; break;
                 case OPT_NOPIVOT: c->opts.no_pivot = true; break;
+                case OPT_PRESERVE:
+                        if (cmd_parse_preserve(optarg, &c->opts.preserve_fds) < 0)
+                                return 1;
+                        break;
                 case OPT_IGNORED:
                 case OPT_IGNORED_ARG: break;
                 default: return cmd_usage(verb, CREATE_USAGE);

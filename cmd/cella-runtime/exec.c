@@ -70,7 +70,7 @@ static json_t *process_from_flags(struct cmd_ctx *c, const char *id, char **args
 
 int cmd_exec(struct cmd_ctx *c, int argc, char **argv)
 {
-        enum { OPT_PID = 256, OPT_CONSOLE, OPT_CWD, OPT_NNP, OPT_IGNORED, OPT_IGNORED_ARG };
+        enum { OPT_PID = 256, OPT_CONSOLE, OPT_CWD, OPT_NNP, OPT_IGNORED, OPT_IGNORED_ARG, OPT_PRESERVE };
         static const struct option opts[] = {
                 { "detach", no_argument, NULL, 'd' },
                 { "tty", no_argument, NULL, 't' },
@@ -85,7 +85,7 @@ int cmd_exec(struct cmd_ctx *c, int argc, char **argv)
                 { "additional-gids", required_argument, NULL, OPT_IGNORED_ARG },
                 { "process-label", required_argument, NULL, OPT_IGNORED_ARG },
                 { "apparmor", required_argument, NULL, OPT_IGNORED_ARG },
-                { "preserve-fds", required_argument, NULL, OPT_IGNORED_ARG },
+                { "preserve-fds", required_argument, NULL, OPT_PRESERVE },
                 { "ignore-paused", no_argument, NULL, OPT_IGNORED },
                 { 0 },
         };
@@ -105,6 +105,13 @@ int cmd_exec(struct cmd_ctx *c, int argc, char **argv)
                 case 'u': user = optarg; break;
                 case 'c': json_array_append_new(caps, json_string(optarg)); break;
                 case OPT_NNP: nnp = true; break;
+                case OPT_PRESERVE:
+                        if (cmd_parse_preserve(optarg, &c->opts.preserve_fds) < 0) {
+                                json_decref(env);
+                                json_decref(caps);
+                                return 1;
+                        }
+                        break;
                 case OPT_IGNORED:
                 case OPT_IGNORED_ARG: break;
                 default:

@@ -51,6 +51,19 @@ void cmd_print_json(json_t *j, bool indent)
         }
 }
 
+int cmd_parse_preserve(const char *arg, unsigned *ret)
+{
+        char *end;
+        errno = 0;
+        unsigned long n = strtoul(arg, &end, 10);
+        if (errno || end == arg || *end || n > 1024 || arg[0] == '-') {
+                log_error("--preserve-fds %s: expected a count of fds (0..1024)", arg);
+                return -EINVAL;
+        }
+        *ret = (unsigned)n;
+        return 0;
+}
+
 const char *cmd_id_arg(int argc, char **argv, const char *verb, const char *usage)
 {
         if (optind != argc - 1) {

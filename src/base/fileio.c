@@ -198,15 +198,16 @@ static int cmp_int(const void *a, const void *b)
         return (*(const int *)a > *(const int *)b) - (*(const int *)a < *(const int *)b);
 }
 
-void fd_close_all_except(const int *keep, size_t n)
+void fd_close_all_except(unsigned from, const int *keep, size_t n)
 {
         int sorted[16];
         size_t k = 0;
+        if (from < 3)
+                from = 3;
         for (size_t i = 0; i < n && k < ARRAY_SIZE(sorted); i++)
-                if (keep[i] > 2)
+                if (keep[i] >= 0 && (unsigned)keep[i] >= from)
                         sorted[k++] = keep[i];
         qsort(sorted, k, sizeof(int), cmp_int);
-        unsigned from = 3;
         for (size_t i = 0; i < k; i++) {
                 if ((unsigned)sorted[i] > from)
                         syscall(SYS_close_range, from, (unsigned)sorted[i] - 1, 0);

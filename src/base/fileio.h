@@ -15,7 +15,7 @@ int mkdir_p(const char *path, mode_t mode);
 int rm_rf_at(int dirfd, const char *path);
 int fd_write_all(int fd, const void *buf, size_t len);
 int fd_read_all(int fd, void *buf, size_t len);
-/* Close every fd above 2 that is not in keep[] (CVE-2024-21626: nothing of
+/* Close every fd >= from that is not in keep[] (CVE-2024-21626: nothing of
  * the caller's may reach a container, not even through a chdir into
- * /proc/self/fd/N). keep[] entries < 0 are ignored. */
-void fd_close_all_except(const int *keep, size_t n);
+ * /proc/self/fd/N). keep[] entries < from are ignored; from is at least 3. */
+void fd_close_all_except(unsigned from, const int *keep, size_t n);

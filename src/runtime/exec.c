@@ -76,6 +76,7 @@ struct exec_child {
         const rt_seccomp_prog *seccomp;
         int pidfd, root_fd, sync, console;
         int flags;
+        unsigned preserve_fds;
 };
 
 static _noreturn_ void child_main(struct exec_child *x)
@@ -84,7 +85,7 @@ static _noreturn_ void child_main(struct exec_child *x)
         _cleanup_free_ char *path = NULL;
         /* Only what we need crosses into the container (CVE-2024-21626). */
         const int keep[] = { x->pidfd, x->root_fd, x->sync, x->console };
-        fd_close_all_except(keep, ARRAY_SIZE(keep));
+        fd_close_all_except(3 + x->preserve_fds, keep, ARRAY_SIZE(keep));
         setsid();       /* see rt_init_main: the caller's process group stays out of reach */
         int others = x->flags & ~CLONE_NEWPID;
         if (others && setns(x->pidfd, others) < 0) {
@@ -110,7 +111,7 @@ static _noreturn_ void child_main(struct exec_child *x)
             rt_process_confine(x->proc, x->seccomp, x->sync, &err) < 0)
                 goto fail;
         rt_sync_send(x->sync, SYNC_READY, 0, NULL);
-        rt_process_exec(x->proc, path, &err);
+        rt_process_exec(x->proc, path, x->preserve_fds, keep, ARRAY_SIZE(keep), &err);
 fail:
         rt_sync_send_error(x->sync, err);
         _exit(127);
@@ -154,7 +155,7 @@ int rt_exec(const rt_opts *o, const char *id, oci_process *proc, int *ret_exit, 
         oci_config_free(cfgp);
 
         struct exec_child x = { .proc = proc, .seccomp = seccomp.insns ? &seccomp : NULL, .pidfd = -1,
-                                .root_fd = -1, .sync = -1, .console = -1 };
+                                .root_fd = -1, .sync = -1, .console = -1, .preserve_fds = o->preserve_fds };
         int sp[2] = { -1, -1 };
         pid_t pid = -1;
         x.pidfd = (int)syscall(SYS_pidfd_open, st->pid, 0);

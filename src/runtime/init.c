@@ -183,7 +183,7 @@ void rt_init_main(struct rt_create_ctx *c)
         int fifo = -1;
         /* Nothing of the runtime's or its caller's reaches the container. */
         const int keep[] = { c->sync_child, c->fifo_fd, c->console_sock };
-        fd_close_all_except(keep, ARRAY_SIZE(keep));
+        fd_close_all_except(3 + c->opts->preserve_fds, keep, ARRAY_SIZE(keep));
         c->root_fd = -1;
         /* Our own session: process groups span pid namespaces, so in the
          * caller's group a kill(0, ...) in the container would reach the
@@ -205,7 +205,8 @@ void rt_init_main(struct rt_create_ctx *c)
         }
         report_start(fifo, NULL);
         close(c->sync_child);
-        rt_process_exec(&c->cfg->process, exec_path, &err);
+        const int ours[] = { fifo };
+        rt_process_exec(&c->cfg->process, exec_path, c->opts->preserve_fds, ours, ARRAY_SIZE(ours), &err);
 fail_late:
         /* create has returned: say it on our stderr. */
         if (err && err->msg)

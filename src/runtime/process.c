@@ -175,10 +175,19 @@ int rt_process_confine(const oci_process *p, const rt_seccomp_prog *seccomp, int
         return 0;
 }
 
-int rt_process_exec(const oci_process *p, const char *path, cella_error **err)
+int rt_process_exec(const oci_process *p, const char *path, unsigned preserve, const int *ours, size_t n_ours,
+                    cella_error **err)
 {
-        /* The container gets exactly stdio: nothing of ours crosses exec. */
+        /* The container gets exactly stdio and the fds it was told to keep:
+         * nothing of ours crosses exec. */
         syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+        for (unsigned fd = 3; fd < 3 + preserve; fd++) {
+                bool mine = false;
+                for (size_t i = 0; i < n_ours; i++)
+                        mine |= ours[i] == (int)fd;
+                if (!mine)
+                        fcntl((int)fd, F_SETFD, 0);
+        }
         execve(path, p->args, p->env ? p->env : (char *[]){ NULL });
         return err_set(err, errno, "exec %s", path);
 }

@@ -20,8 +20,11 @@ int rt_process_console(const oci_process *p, int console_sock, bool bind_console
  * the kernel requires. When the filter has a notify rule, the listener fd
  * is sent over sync_fd (to the runtime, which forwards it). */
 int rt_process_confine(const oci_process *p, const rt_seccomp_prog *seccomp, int sync_fd, cella_error **err);
-/* Mark every fd above 2 close-on-exec, then execve. Returns only on failure. */
-int rt_process_exec(const oci_process *p, const char *path, cella_error **err);
+/* Mark every fd above 2 close-on-exec, except the caller's fds 3..3+preserve-1
+ * (which lose close-on-exec unless they are in ours[]), then execve.
+ * Returns only on failure. */
+int rt_process_exec(const oci_process *p, const char *path, unsigned preserve, const int *ours, size_t n_ours,
+                    cella_error **err);
 /* With every signal blocked by the caller (`all`): wait for pid (our child,
  * or adopted as subreaper), passing every other signal on to it; its exit
  * code, or 128+signal, goes to *ret_exit. */

@@ -15,6 +15,7 @@ typedef struct rt_opts {
         bool no_pivot;
         bool detach;                    /* run/exec: return once started */
         bool keep;                      /* run: keep state after exit */
+        unsigned preserve_fds;          /* fds 3..3+N-1 of the caller go to the process (runc's --preserve-fds) */
 } rt_opts;
 
 /* The state root: --root, else /run/cella-runtime for root, else
