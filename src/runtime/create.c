@@ -177,6 +177,21 @@ static int write_pid_file(const char *path, pid_t pid, cella_error **err)
         return r < 0 ? err_set(err, -r, "--pid-file %s", path) : 0;
 }
 
+/* AppArmor and SELinux labels are accepted; where the host has neither
+ * LSM they cannot be applied, and the user should hear so. */
+static void warn_unsupported_lsm(const oci_config *cfg)
+{
+        struct stat st;
+        const char *aa = cfg->process.apparmor_profile, *se = cfg->process.selinux_label;
+        if (aa && *aa && stat("/sys/kernel/security/apparmor", &st) < 0)
+                log_warn("process.apparmorProfile \"%s\" ignored: AppArmor is not enabled on this host", aa);
+        if (se && *se && stat("/sys/fs/selinux", &st) < 0)
+                log_warn("process.selinuxLabel \"%s\" ignored: SELinux is not enabled on this host", se);
+        if (cfg->linux_.mount_label && *cfg->linux_.mount_label && stat("/sys/fs/selinux", &st) < 0)
+                log_warn("linux.mountLabel \"%s\" ignored: SELinux is not enabled on this host",
+                         cfg->linux_.mount_label);
+}
+
 static int do_create(struct rt_create_ctx *c, const char *bundle, cella_error **err)
 {
         const rt_opts *o = c->opts;
@@ -186,6 +201,7 @@ static int do_create(struct rt_create_ctx *c, const char *bundle, cella_error **
         r = load_bundle(c, bundle, err);
         if (r < 0)
                 return err_wrap(err, "create container \"%s\"", c->id);
+        warn_unsupported_lsm(c->cfg);
         r = rt_root_open(rt_root_path(o), true, &c->root_fd, err);
         if (r < 0)
                 return r;
