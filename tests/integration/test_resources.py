@@ -40,14 +40,24 @@ def test_pids_limit_stops_a_fork_bomb(rt, bundle):
     assert rep["errno"] == 11, rep
 
 
-def test_cpu_quota_caps_a_hog(rt, bundle):
+def test_cpu_quota_caps_a_hog(rt, make_bundle):
+    # The runtime writes the config's quota...
+    b = make_bundle("/testinit", "sleep", "30", tag="q")
+    b.linux["resources"] = {"cpu": {"quota": 20000, "period": 100000}}
+    rt.run_detached(b.id, b)
+    quota = knob(b.id, "cpu.cfs_quota_us", "cpu.max")
+    assert quota.split()[0] == "20000", quota
+    rt("delete", "--force", b.id, check=True)
+    # ...and the kernel holds a hog to it. Unlimited, the hog takes ~1 s of
+    # CPU in its 1 s; at 20% ~0.2 s. In an emulated guest (tests/vm, TCG)
+    # tick-based rusage is too coarse to measure this, so only on the host
+    # (the cgroup library's own test checks the quota in the guests).
+    if os.environ.get("CELLA_VM") == "1":
+        return
+    bundle = make_bundle("/testinit", "cpu-hog", "1.0", tag="h")
     bundle.linux["resources"] = {"cpu": {"quota": 20000, "period": 100000}}
-    bundle.args("/testinit", "cpu-hog", "1.0")
     rep = run_report(rt, bundle)
-    # Unlimited, the hog takes ~1 s of CPU in its 1 s; at 20% it gets
-    # ~0.2 s. The slack covers period boundaries and emulated guests (TCG),
-    # whose timers made it 0.39 s there.
-    assert rep["cpu_us"] <= 500000, rep
+    assert rep["cpu_us"] <= 350000, rep
 
 
 def test_update_flags_and_resources_file(rt, bundle, workdir):
