@@ -26,6 +26,16 @@ int log_open(const char *program, const char *path, bool json, bool debug)
 }
 
 bool log_debug_enabled(void) { return log_dbg; }
+
+void log_time_rfc3339(char buf[64])
+{
+        struct timespec now;
+        struct tm tm;
+        clock_gettime(CLOCK_REALTIME, &now);
+        gmtime_r(&now.tv_sec, &tm);
+        size_t k = strftime(buf, 64, "%Y-%m-%dT%H:%M:%S", &tm);
+        snprintf(buf + k, 64 - k, ".%09ldZ", now.tv_nsec);
+}
 void log_also_stderr(bool on) { log_stderr_too = on; }
 
 static const char *level_name(enum log_level l)
@@ -47,12 +57,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
         int n;
         if (log_json) {
                 char ts[64];
-                struct timespec now;
-                struct tm tm;
-                clock_gettime(CLOCK_REALTIME, &now);
-                gmtime_r(&now.tv_sec, &tm);
-                size_t k = strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-                snprintf(ts + k, sizeof(ts) - k, ".%09ldZ", now.tv_nsec);
+                log_time_rfc3339(ts);
                 json_t *o = json_pack("{s:s, s:s, s:s}", "level", level_name(level), "msg", msg, "time", ts);
                 char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
                 n = snprintf(line, sizeof(line), "%s\n", s ? s : "{}");

@@ -15,6 +15,10 @@ bool log_debug_enabled(void);
 /* Errors also go to stderr when the log is a file, so a user sees them. */
 void log_also_stderr(bool on);
 
+/* Now as RFC 3339 UTC with nanoseconds ("2026-11-30T02:40:00.123456789Z"),
+ * the form runc's JSON log and the OCI state's "created" use. */
+void log_time_rfc3339(char buf[64]);
+
 #define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)

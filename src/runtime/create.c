@@ -22,12 +22,20 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 
-char *rt_hook_state(const struct rt_create_ctx *c, const char *status, pid_t pid)
+/* The OCI state of the container being created, as hooks and the seccomp
+ * agent read it. */
+static json_t *hook_state_json(const struct rt_create_ctx *c, const char *status, pid_t pid)
 {
         json_t *j = json_pack("{s:s, s:s, s:s, s:i, s:s}", "ociVersion", "1.2.0", "id", c->id,
                               "status", status, "pid", (int)pid, "bundle", c->bundle);
         json_t *ann = json_object_get(c->cfg->json, "annotations");
-        json_object_set(j, "annotations", ann ? ann : json_object());
+        json_object_set_new(j, "annotations", ann ? json_incref(ann) : json_object());
+        return j;
+}
+
+char *rt_hook_state(const struct rt_create_ctx *c, const char *status, pid_t pid)
+{
+        json_t *j = hook_state_json(c, status, pid);
         char *s = json_dumps(j, JSON_COMPACT);
         json_decref(j);
         return s;
@@ -82,12 +90,9 @@ static bool any_hook(const oci_hooks *h, enum oci_hook_kind a, enum oci_hook_kin
  * container process state the runtime-spec defines. */
 static int forward_listener(struct rt_create_ctx *c, int fd, cella_error **err)
 {
-        _cleanup_free_ char *state = rt_hook_state(c, "creating", c->pid);
-        json_t *j = json_pack("{s:s, s:[s], s:i, s:s?}", "ociVersion", "1.2.0", "fds", "seccompFd",
-                              "pid", (int)c->pid, "metadata", c->cfg->linux_.seccomp.listener_metadata);
-        json_t *st = NULL;
-        json_load_buffer("state", state, strlen(state), &st, NULL);
-        json_object_set_new(j, "state", st ? st : json_object());
+        json_t *j = json_pack("{s:s, s:[s], s:i, s:s?, s:o}", "ociVersion", "1.2.0", "fds", "seccompFd",
+                              "pid", (int)c->pid, "metadata", c->cfg->linux_.seccomp.listener_metadata,
+                              "state", hook_state_json(c, "creating", c->pid));
         _cleanup_free_ char *text = json_dumps(j, JSON_COMPACT);
         json_decref(j);
         if (!c->cfg->linux_.seccomp.listener_path)
@@ -285,7 +290,7 @@ static int do_create(struct rt_create_ctx *c, const char *bundle, cella_error **
                 c->console_proxy = master;
         }
         char now[64];
-        rt_now_rfc3339(now);
+        log_time_rfc3339(now);
         rt_state st = {
                 .id = (char *)c->id, .bundle = c->bundle, .rootfs = c->rootfs, .pid = c->pid,
                 .pid_start = rt_proc_start_time(c->pid), .created = now,

@@ -6,7 +6,6 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 const char *rt_status_name(enum rt_status s)
 {
@@ -214,15 +213,6 @@ json_t *rt_state_to_oci(const rt_state *s, enum rt_status status)
         return j;
 }
 
-void rt_now_rfc3339(char buf[64])
-{
-        struct timespec ts;
-        struct tm tm;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        gmtime_r(&ts.tv_sec, &tm);
-        size_t k = strftime(buf, 64, "%Y-%m-%dT%H:%M:%S", &tm);
-        snprintf(buf + k, 64 - k, ".%09ldZ", ts.tv_nsec);
-}
 
 const char *rt_root_path(const rt_opts *o)
 {

@@ -52,4 +52,3 @@ enum rt_status rt_state_status(int root_fd, const rt_state *s, const cg_manager 
 json_t *rt_state_to_oci(const rt_state *s, enum rt_status status);
 
 uint64_t rt_proc_start_time(pid_t pid);   /* 0 when gone */
-void rt_now_rfc3339(char buf[64]);
